@@ -1,0 +1,12 @@
+"""The one metadata every package's tables register on (a single Alembic history).
+
+Importing this module imports each package's ``models`` so that Alembic sees them all.
+"""
+
+from __future__ import annotations
+
+import learning_store.models as _learning_store_models
+
+metadata = _learning_store_models.Base.metadata
+
+__all__ = ["metadata"]
