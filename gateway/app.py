@@ -1,0 +1,62 @@
+"""The application factory: the only module that knows every package."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gateway import __version__, health
+from gateway.db import Database
+from gateway.metrics import MetricsMiddleware
+from gateway.migrate import script_heads
+from gateway.settings import Settings, get_settings
+from gateway.xapi.alternate import AlternateRequestSyntax
+from gateway.xapi.errors import XapiHTTPError, handle_http_error, handle_store_error
+from gateway.xapi.headers import ALLOWED_HEADERS, EXPOSED_HEADERS, XapiVersionHeader
+from gateway.xapi.routes import build_router as build_xapi_router
+from learning_store.errors import LearningStoreError
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the gateway; nothing is created at import time."""
+    settings = settings or get_settings()
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="TEMIS LMS Gateway",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.schema_head = next(iter(script_heads(settings.database_url)), None)
+
+    app.add_exception_handler(LearningStoreError, handle_store_error)
+    app.add_exception_handler(XapiHTTPError, handle_http_error)
+    app.include_router(health.router)
+    app.include_router(build_xapi_router(), prefix="/xapi")
+
+    # Order: the last added runs first. Alternate syntax must rewrite before CORS and
+    # routing see the request; metrics wrap everything.
+    app.add_middleware(XapiVersionHeader)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+        allow_methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+    app.add_middleware(AlternateRequestSyntax, max_body=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    return app

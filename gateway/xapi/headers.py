@@ -1,0 +1,51 @@
+"""Headers every xAPI response carries, and CORS for content running in browsers."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Browser-hosted content (cmi5 AUs, Storyline exports) calls the LRS cross-origin with
+# these headers; the preflight must allow them and the responses must expose ours.
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "X-Experience-API-Version",
+    "If-Match",
+    "If-None-Match",
+    "Accept-Language",
+]
+EXPOSED_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Content-Type",
+    "X-Experience-API-Version",
+    "X-Experience-API-Consistent-Through",
+]
+
+
+class XapiVersionHeader:
+    """Adds X-Experience-API-Version to every /xapi response that lacks it."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/xapi/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        requested = b""
+        for name, value in scope["headers"]:
+            if name == b"x-experience-api-version":
+                requested = value
+        version = "2.0.0" if requested.strip().startswith(b"2.0") else "1.0.3"
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "x-experience-api-version" not in headers:
+                    headers["X-Experience-API-Version"] = version
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)

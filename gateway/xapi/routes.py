@@ -1,0 +1,15 @@
+"""The xAPI HTTP API mounted at /xapi: every resource router in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.xapi import resources, statements
+
+
+def build_router() -> APIRouter:
+    """All xAPI resources; the app mounts this at ``/xapi``."""
+    router = APIRouter()
+    router.include_router(statements.router)
+    router.include_router(resources.router)
+    return router

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Run the ADL LRS conformance suite (a checkout of github.com/adlnet/lrs-conformance-test-suite
+# with `npm install` done) against a fresh `gateway serve`.
+#
+#   scripts/conformance.sh SUITE_DIR [1.0.3|2.0.0|both] [sqlite|postgresql]
+#
+# Prints the passed/failed counts per version; the suite's own logs stay in SUITE_DIR/logs.
+set -euo pipefail
+suite=$(cd "${1:?usage: scripts/conformance.sh SUITE_DIR [version] [database]}" && pwd)
+versions=${2:-both}
+database=${3:-sqlite}
+here=$(cd "$(dirname "$0")/.." && pwd)
+port=${CONFORMANCE_PORT:-8177}
+gateway="$here/.venv/bin/gateway"
+work=$(mktemp -d)
+
+case "$database" in
+  sqlite) export GATEWAY_DATABASE_URL="sqlite:///$work/conformance.db" ;;
+  postgresql)
+    admin=${GATEWAY_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}
+    name="gw_conformance_$$"
+    psql "${admin/+psycopg/}" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
+    export GATEWAY_DATABASE_URL="${admin%/*}/$name"
+    ;;
+  *) echo "database must be sqlite or postgresql" >&2; exit 2 ;;
+esac
+export GATEWAY_MAX_QUERY_LIMIT=${GATEWAY_MAX_QUERY_LIMIT:-500}
+
+"$gateway" db upgrade >/dev/null
+"$gateway" credentials create --name conformance --scope all --key conformance \
+  --secret conformance-secret >/dev/null
+"$gateway" serve --port "$port" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break
+  sleep 0.2
+done
+
+run_version() {
+  local version=$1 out="$work/suite-$1.txt"
+  (cd "$suite" && node bin/console_runner.js -e "http://127.0.0.1:$port/xapi" -a \
+     -u conformance -p conformance-secret -x "$version" -z >"$out" 2>&1) || true
+  local passed failed
+  passed=$(grep -Eo '[0-9]+ passed' "$out" | tail -n1 | grep -Eo '[0-9]+' || echo 0)
+  failed=$(grep -Eo '[0-9]+ failed' "$out" | tail -n1 | grep -Eo '[0-9]+' || echo 0)
+  echo "xAPI $version on $database: $passed passed, $failed failed (log: $out)"
+}
+
+if [[ $versions == both || $versions == 1.0.3 ]]; then run_version 1.0.3; fi
+if [[ $versions == both || $versions == 2.0.0 ]]; then run_version 2.0.0; fi
