@@ -50,7 +50,11 @@ def _credentials_create(args: argparse.Namespace) -> int:
     try:
         scopes = parse_scopes(args.scope)
         created = database.transaction(
-            create_client, args.name, scopes, key=args.key, secret=args.secret,
+            create_client,
+            args.name,
+            scopes,
+            key=args.key,
+            secret=args.secret,
             homepage=settings.public_url,
         )
     except BadRequestError as exc:
@@ -109,9 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     db = groups.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
-    db.add_parser("upgrade", help="migrate to the latest schema").set_defaults(
-        handler=_db_upgrade
-    )
+    db.add_parser("upgrade", help="migrate to the latest schema").set_defaults(handler=_db_upgrade)
 
     creds = groups.add_parser("credentials", help="xAPI client credentials").add_subparsers(
         dest="credentials", required=True

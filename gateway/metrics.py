@@ -8,7 +8,7 @@ from collections import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _requests: Counter[tuple[str, str, int]] = Counter()
-_seconds: Counter[tuple[str, str]] = Counter()
+_seconds: dict[tuple[str, str], float] = {}
 
 
 def _area(path: str) -> str:
@@ -42,7 +42,8 @@ class MetricsMiddleware:
         finally:
             area = _area(scope["path"])
             _requests[(area, scope["method"], status)] += 1
-            _seconds[(area, scope["method"])] += time.perf_counter() - started
+            key = (area, scope["method"])
+            _seconds[key] = _seconds.get(key, 0.0) + time.perf_counter() - started
 
 
 def render_metrics() -> str:

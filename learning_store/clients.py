@@ -114,7 +114,11 @@ def create_client(
     secret = secret or secrets.token_urlsafe(32)
     if session.scalar(select(Client.id).where(Client.key == key)) is not None:
         raise BadRequestError(f"key: a client with key {key!r} already exists")
-    authority = {"objectType": "Agent", "name": name, "account": {"homePage": homepage, "name": key}}
+    authority = {
+        "objectType": "Agent",
+        "name": name,
+        "account": {"homePage": homepage, "name": key},
+    }
     client = Client(
         name=name,
         key=key,

@@ -79,7 +79,7 @@ def _is_language_map(value: dict[str, Any]) -> bool:
 
 
 def _activity_ids(activity: dict[str, Any]) -> dict[str, Any]:
-    return {"objectType": "Activity", "id": activity["id"]}
+    return {"id": activity["id"]}
 
 
 def _object_ids(obj: dict[str, Any]) -> dict[str, Any]:

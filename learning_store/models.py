@@ -152,7 +152,11 @@ class Document(Base):
 
     __table_args__ = (
         UniqueConstraint(
-            "kind", "activity_id", "agent_ifi", "registration", "document_id",
+            "kind",
+            "activity_id",
+            "agent_ifi",
+            "registration",
+            "document_id",
             name="uq_xapi_document_key",
         ),
         Index("ix_xapi_document_lookup", "kind", "activity_id", "agent_ifi", "updated"),

@@ -215,4 +215,3 @@ def statements_after(session: Session, position: int, limit: int) -> list[tuple[
         .limit(limit)
     ).all()
     return [(row.seq, row.full_json) for row in rows]
-

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from learning_store.comparison import same_statement
 from learning_store.database import is_sqlite
 from learning_store.errors import BadRequestError, ConflictError, StatementValidationError
-from learning_store.extraction import extract_keys
+from learning_store.extraction import StatementKeys, extract_keys
 from learning_store.models import (
     Activity,
     Attachment,
@@ -103,9 +103,7 @@ def _check_attachments(
     return used
 
 
-def _prepare(
-    raw: Any, index: int, context: WriteContext, stored: str, stored_xapi: str
-) -> dict[str, Any]:
+def _prepare(raw: Any, index: int, context: WriteContext, stored_xapi: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise StatementValidationError(f"statements[{index}]: must be a JSON object")
     validate_statement(raw, context.version)
@@ -118,11 +116,31 @@ def _prepare(
         raise StatementValidationError(
             f"statements[{index}].object: a voiding statement's object must be a StatementRef"
         )
+    _context_activities_as_arrays(statement)
+    if obj.get("objectType") == "SubStatement":
+        statement["object"] = dict(obj)
+        _context_activities_as_arrays(statement["object"])
     statement["authority"] = context.authority
     statement["stored"] = stored_xapi
     statement.setdefault("timestamp", stored_xapi)
     statement.setdefault("version", STORED_VERSION[context.version])
     return statement
+
+
+def _context_activities_as_arrays(statement: dict[str, Any]) -> None:
+    """Data 2.4.6.2: the LRS returns every contextActivities value as an array."""
+    context = statement.get("context")
+    if not isinstance(context, dict) or not isinstance(context.get("contextActivities"), dict):
+        return
+    activities = context["contextActivities"]
+    if any(isinstance(value, dict) for value in activities.values()):
+        statement["context"] = {
+            **context,
+            "contextActivities": {
+                kind: [value] if isinstance(value, dict) else value
+                for kind, value in activities.items()
+            },
+        }
 
 
 def _lock_feed(session: Session) -> None:
@@ -151,7 +169,7 @@ def store_statements(
     stored = to_stored_form(now)
     stored_xapi = to_xapi_form(now)
     statements = [
-        _prepare(raw, index, context, stored, stored_xapi) for index, raw in enumerate(raw_statements)
+        _prepare(raw, index, context, stored_xapi) for index, raw in enumerate(raw_statements)
     ]
     ids = [s["id"].lower() for s in statements]
     if len(set(ids)) != len(ids):
@@ -192,9 +210,7 @@ def store_statements(
 
 def _check_voiding(session: Session, statements: Sequence[dict[str, Any]]) -> list[str]:
     """Ids to void; refuse to void a voiding statement (Data 2.3.2)."""
-    targets = [
-        s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED_VERB
-    ]
+    targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED_VERB]
     if not targets:
         return []
     voiding_targets = set(
@@ -219,8 +235,8 @@ def _insert(
 ) -> None:
     if not statements:
         return
-    rows = []
-    keys_list = []
+    rows: list[dict[str, Any]] = []
+    keys_list: list[StatementKeys] = []
     # Statements that were voided before they arrived (the voiding came first).
     early_voided = set(
         session.scalars(
@@ -253,10 +269,12 @@ def _insert(
             }
         )
     seqs = list(
-        session.scalars(insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows)
+        session.scalars(
+            insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows
+        )
     )
-    agent_rows = []
-    activity_rows = []
+    agent_rows: list[dict[str, Any]] = []
+    activity_rows: list[dict[str, Any]] = []
     for seq, keys in zip(seqs, keys_list, strict=True):
         agent_rows.extend({"seq": seq, "ifi": ifi, "direct": d} for ifi, d in keys.agents.items())
         activity_rows.extend(

@@ -17,4 +17,6 @@ def to_stored_form(moment: datetime) -> str:
 
 def to_xapi_form(moment: datetime) -> str:
     """ISO 8601 with millisecond precision and a Z, as the LRS writes timestamps."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )

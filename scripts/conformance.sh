@@ -42,9 +42,13 @@ run_version() {
   (cd "$suite" && node bin/console_runner.js -e "http://127.0.0.1:$port/xapi" -a \
      -u conformance -p conformance-secret -x "$version" -z >"$out" 2>&1) || true
   local passed failed
-  passed=$(grep -Eo '[0-9]+ passed' "$out" | tail -n1 | grep -Eo '[0-9]+' || echo 0)
-  failed=$(grep -Eo '[0-9]+ failed' "$out" | tail -n1 | grep -Eo '[0-9]+' || echo 0)
-  echo "xAPI $version on $database: $passed passed, $failed failed (log: $out)"
+  local last total passed failed
+  last=$(grep -E '^\{"total"' "$out" | tail -n1)
+  total=$(sed -E 's/.*"total":([0-9]+).*/\1/' <<<"$last")
+  passed=$(sed -E 's/.*"passed":([0-9]+).*/\1/' <<<"$last")
+  failed=$(sed -E 's/.*"failed":([0-9]+).*/\1/' <<<"$last")
+  echo "xAPI $version on $database: $passed passed, $failed failed of $total (log: $out)"
+  echo "  suite log: $(grep -Eo '[^ ]+\.log' "$out" | tail -n1)"
 }
 
 if [[ $versions == both || $versions == 1.0.3 ]]; then run_version 1.0.3; fi

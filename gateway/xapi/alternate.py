@@ -76,10 +76,10 @@ class AlternateRequestSyntax:
             form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
             return "body: the form is not UTF-8", scope, b""
+        # Form fields override the real headers; the real ones still count (a client
+        # may send Authorization as a header and only the body as a form).
         new_headers = {
-            k: v
-            for k, v in headers.items()
-            if k not in HEADER_FIELDS and k != "content-length"
+            k: v for k, v in headers.items() if k not in ("content-type", "content-length")
         }
         params: list[tuple[str, str]] = []
         content: str | None = None

@@ -75,7 +75,8 @@ def statements_from_body(
                     413, f"multipart part {index}: larger than {max_attachment} bytes"
                 )
             attachments[sha2.lower()] = AttachmentPart(
-                sha2.lower(), part.headers.get("content-type", "application/octet-stream"),
+                sha2.lower(),
+                part.headers.get("content-type", "application/octet-stream"),
                 part.content,
             )
         return decode_json(first.content, "statements"), attachments

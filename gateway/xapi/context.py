@@ -69,9 +69,7 @@ def negotiate_version(request: Request) -> XapiVersion:
     return version
 
 
-async def xapi_context(
-    request: Request, database: Database = Depends(get_database)
-) -> XapiContext:
+async def xapi_context(request: Request, database: Database = Depends(get_database)) -> XapiContext:
     """FastAPI dependency for every xAPI resource but About."""
     key, secret = basic_credentials(request.headers.get("Authorization"))
     identity = await database.run(authenticate, key, secret)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from learning_store.timestamps import to_xapi_form, utc_now
+
 # Browser-hosted content (cmi5 AUs, Storyline exports) calls the LRS cross-origin with
 # these headers; the preflight must allow them and the responses must expose ours.
 ALLOWED_HEADERS = [
@@ -41,11 +43,18 @@ class XapiVersionHeader:
                 requested = value
         version = "2.0.0" if requested.strip().startswith(b"2.0") else "1.0.3"
 
+        statement_read = scope["method"] in ("GET", "HEAD") and scope["path"].rstrip("/").endswith(
+            "/statements"
+        )
+
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if "x-experience-api-version" not in headers:
                     headers["X-Experience-API-Version"] = version
+                if statement_read and "x-experience-api-consistent-through" not in headers:
+                    # Communication 2.1.3: present on every statement GET, errors included.
+                    headers["X-Experience-API-Consistent-Through"] = to_xapi_form(utc_now())
             await send(message)
 
         await self.app(scope, receive, send_with_version)

@@ -16,7 +16,7 @@ from gateway.xapi.context import XapiContext, xapi_context
 from gateway.xapi.statement_params import parse_agent_param
 from gateway.xapi.versioning import SUPPORTED_VERSIONS
 from learning_store.agents import ifi_key, person_from_agent
-from learning_store.errors import BadRequestError, NotFoundError
+from learning_store.errors import BadRequestError
 from learning_store.models import Activity, Statement
 from learning_store.validation import validate_iri
 
@@ -51,10 +51,9 @@ async def about(request: Request) -> Response:
 
 def _load_activity(session: Session, activity_id: str) -> dict[str, Any]:
     row = session.get(Activity, activity_id)
-    if row is None:
-        raise NotFoundError(f"activityId: no activity {activity_id} is known")
     activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
-    definition = json.loads(row.definition_json)
+    # Communication 2.5: without a definition the LRS still returns an Activity object.
+    definition = json.loads(row.definition_json) if row is not None else None
     if definition:
         activity["definition"] = definition
     return activity
@@ -80,9 +79,10 @@ async def get_activity(
 
 def _names_of(session: Session, key: str) -> list[str]:
     rows = session.scalars(
-        select(Statement.full_json).where(Statement.actor_ifi == key).order_by(
-            Statement.seq.desc()
-        ).limit(20)
+        select(Statement.full_json)
+        .where(Statement.actor_ifi == key)
+        .order_by(Statement.seq.desc())
+        .limit(20)
     )
     names: list[str] = []
     for text in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from email.utils import format_datetime
 from typing import Any
 
@@ -145,13 +146,8 @@ async def get_statements(
 
 
 def _filter_for(parsed: StatementRequest, mine: int | None) -> StatementFilter:
-    if parsed.more:
-        flt = decode_more(parsed.more)
-    else:
-        flt = parsed.flt
+    flt = decode_more(parsed.more) if parsed.more else parsed.flt
     if mine is not None:
-        from dataclasses import replace
-
         flt = replace(flt, client_id=mine)
     return flt
 
