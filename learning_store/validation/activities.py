@@ -113,9 +113,9 @@ def check_definition(value: object, path: str) -> None:
 
 def check_activity(value: object, path: str) -> None:
     """xAPI 1.0.3 Data 2.4.4.1: ``id`` (IRI) required, ``objectType`` "Activity" optional."""
+    if isinstance(value, dict) and "objectType" in value:
+        check_object_type(value["objectType"], f"{path}.objectType", "Activity")
     activity = require_object(value, path, ACTIVITY_KEYS)
-    if "objectType" in activity:
-        check_object_type(activity["objectType"], f"{path}.objectType", "Activity")
     if "id" not in activity:
         fail(f"{path}.id", "required property is missing")
     validate_iri(activity["id"], f"{path}.id")

@@ -15,6 +15,7 @@ from learning_store.validation.base import (
     json_type,
     require_list,
     require_object,
+    wrong_type,
 )
 from learning_store.validation.primitives import check_irl, check_mbox, check_sha1sum, is_iri
 
@@ -49,10 +50,10 @@ def check_account(value: object, path: str) -> None:
 
 
 def _check_openid(value: object, path: str) -> None:
-    """xAPI 1.0.3 Data 2.4.2.3: ``openid`` is an absolute URI."""
-    if not isinstance(value, str) or not is_iri(value):
-        if not isinstance(value, str):
-            check_string(value, path)
+    """xAPI 1.0.3 Data 2.4.2.3: ``openid`` is an absolute URI (XAPI-00040)."""
+    if not isinstance(value, str):
+        wrong_type(path, "a URI string", value)
+    if not is_iri(value):
         fail(path, "must be an absolute URI")
 
 
@@ -74,7 +75,8 @@ def _count_ifis(actor: JsonObject, path: str) -> int:
     return count
 
 
-def _ifi_count_error(actor: JsonObject, path: str, kind: str) -> str:
+def _ifi_count_error(actor: JsonObject, kind: str) -> str:
+    """Say which IFIs were found, since "exactly one" alone does not tell the client."""
     present = [name for name in IFI_NAMES if name in actor]
     if not present:
         return (
@@ -89,17 +91,18 @@ def check_agent(value: object, path: str, *, object_type_required: bool = False)
     ``objectType`` is optional for an actor but required where the Agent is a statement's
     object (Data 2.4.4.2, XAPI-00065).
     """
-    if isinstance(value, dict) and "member" in value and "objectType" not in value:
-        fail(f"{path}.objectType", "required ('Group') when 'member' is present")
+    if isinstance(value, dict):  # objectType first: it explains any unexpected keys
+        if "objectType" in value:
+            check_object_type(value["objectType"], f"{path}.objectType", "Agent")
+        elif "member" in value:
+            fail(f"{path}.objectType", "required ('Group') when 'member' is present")
+        elif object_type_required:
+            fail(f"{path}.objectType", "required property is missing")
     agent = require_object(value, path, AGENT_KEYS)
-    if "objectType" in agent:
-        check_object_type(agent["objectType"], f"{path}.objectType", "Agent")
-    elif object_type_required:
-        fail(f"{path}.objectType", "required property is missing")
     if "name" in agent:
         check_string(agent["name"], f"{path}.name")
     if _count_ifis(agent, path) != 1:
-        fail(path, _ifi_count_error(agent, path, "an Agent"))
+        fail(path, _ifi_count_error(agent, "an Agent"))
     return agent
 
 
@@ -116,15 +119,16 @@ def check_group(value: object, path: str) -> tuple[JsonObject, int]:
     Returns the group and its IFI count, so callers with extra rules (authority) can
     tell an anonymous Group from an identified one without recounting.
     """
+    if isinstance(value, dict):  # objectType first: it explains any unexpected keys
+        if "objectType" not in value:
+            fail(f"{path}.objectType", "required property is missing")
+        check_object_type(value["objectType"], f"{path}.objectType", "Group")
     group = require_object(value, path, GROUP_KEYS)
-    if "objectType" not in group:
-        fail(f"{path}.objectType", "required property is missing")
-    check_object_type(group["objectType"], f"{path}.objectType", "Group")
     if "name" in group:
         check_string(group["name"], f"{path}.name")
     ifis = _count_ifis(group, path)
     if ifis > 1:
-        fail(path, _ifi_count_error(group, path, "an identified Group"))
+        fail(path, _ifi_count_error(group, "an identified Group"))
     if "member" in group:
         members = require_list(group["member"], f"{path}.member")
         for index, member in enumerate(members):

@@ -46,10 +46,11 @@ _CONTEXT_GROUP_KEYS = frozenset({"objectType", "group", "relevantTypes"})
 
 def check_statement_ref(value: object, path: str) -> None:
     """xAPI 1.0.3 Data 2.4.4.3: ``objectType`` "StatementRef" and a UUID ``id``, nothing else."""
+    if isinstance(value, dict):  # objectType first: it explains any unexpected keys
+        if "objectType" not in value:
+            fail(f"{path}.objectType", "required property is missing")
+        check_object_type(value["objectType"], f"{path}.objectType", "StatementRef")
     ref = require_object(value, path, STATEMENT_REF_KEYS)
-    if "objectType" not in ref:
-        fail(f"{path}.objectType", "required property is missing")
-    check_object_type(ref["objectType"], f"{path}.objectType", "StatementRef")
     if "id" not in ref:
         fail(f"{path}.id", "required property is missing")
     validate_uuid(ref["id"], f"{path}.id")
@@ -80,10 +81,11 @@ def _check_context_agents(value: object, path: str) -> None:
     """xAPI 2.0 4.2.2.5: ``{objectType: "contextAgent", agent: Agent, relevantTypes?}``."""
     for index, item in enumerate(require_list(value, path)):
         item_path = f"{path}[{index}]"
+        if isinstance(item, dict):
+            if "objectType" not in item:
+                fail(f"{item_path}.objectType", "required property is missing")
+            check_object_type(item["objectType"], f"{item_path}.objectType", "contextAgent")
         entry = require_object(item, item_path, _CONTEXT_AGENT_KEYS)
-        if "objectType" not in entry:
-            fail(f"{item_path}.objectType", "required property is missing")
-        check_object_type(entry["objectType"], f"{item_path}.objectType", "contextAgent")
         if "agent" not in entry:
             fail(f"{item_path}.agent", "required property is missing")
         check_agent(entry["agent"], f"{item_path}.agent")
@@ -95,10 +97,11 @@ def _check_context_groups(value: object, path: str) -> None:
     """xAPI 2.0 4.2.2.5: ``{objectType: "contextGroup", group: Group, relevantTypes?}``."""
     for index, item in enumerate(require_list(value, path)):
         item_path = f"{path}[{index}]"
+        if isinstance(item, dict):
+            if "objectType" not in item:
+                fail(f"{item_path}.objectType", "required property is missing")
+            check_object_type(item["objectType"], f"{item_path}.objectType", "contextGroup")
         entry = require_object(item, item_path, _CONTEXT_GROUP_KEYS)
-        if "objectType" not in entry:
-            fail(f"{item_path}.objectType", "required property is missing")
-        check_object_type(entry["objectType"], f"{item_path}.objectType", "contextGroup")
         if "group" not in entry:
             fail(f"{item_path}.group", "required property is missing")
         check_group(entry["group"], f"{item_path}.group")

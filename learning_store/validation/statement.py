@@ -77,14 +77,24 @@ def check_verb(value: object, path: str) -> str:
     return str(verb_id)
 
 
+def _hint_missing_object_type(value: JsonObject, path: str) -> None:
+    """Data 2.4.4.2 (XAPI-00065): name the real mistake when an Agent, Group or
+    SubStatement is sent without ``objectType`` and so reads as an Activity without ``id``.
+    """
+    if not value.keys().isdisjoint(_ACTOR_ONLY_KEYS):
+        fail(f"{path}.objectType", "required when the object is an Agent or Group")
+    if "verb" in value or "actor" in value:
+        fail(f"{path}.objectType", "required when the object is a SubStatement")
+
+
 def _check_object(value: object, path: str, version: XapiVersion, nested: bool) -> str:
     """xAPI 1.0.3 Data 2.4.4: dispatch on ``objectType`` (default "Activity"); return it."""
     if not isinstance(value, dict):
         wrong_type(path, "an object", value)
     object_type = value.get("objectType", "Activity")
     if object_type == "Activity":
-        if "objectType" not in value and not value.keys().isdisjoint(_ACTOR_ONLY_KEYS):
-            fail(f"{path}.objectType", "required when the object is an Agent or Group")
+        if "objectType" not in value and "id" not in value:
+            _hint_missing_object_type(value, path)
         check_activity(value, path)
     elif object_type == "Agent" or object_type == "Group":
         check_actor(value, path, object_type_required=True)
