@@ -53,7 +53,7 @@ def postgres_template() -> Iterator[str]:
         engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         if _postgres_required():
             pytest.fail(f"PostgreSQL is required but unreachable at {admin_url}: {exc}")
         pytest.skip(f"no PostgreSQL at {admin_url}")

@@ -31,7 +31,7 @@ class _BytesRequest(HTTPRequest):  # type: ignore[misc]
 
     @property
     def content(self) -> bytes | None:
-        return self._content  # type: ignore[no-any-return]
+        return self._content
 
     @content.setter
     def content(self, value: bytes | bytearray | str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.xapi import resources, statements
+from gateway.xapi import documents, resources, statements
 
 
 def build_router() -> APIRouter:
@@ -12,4 +12,5 @@ def build_router() -> APIRouter:
     router = APIRouter()
     router.include_router(statements.router)
     router.include_router(resources.router)
+    router.include_router(documents.router)
     return router
