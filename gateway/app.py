@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.schema_head = next(iter(script_heads(settings.database_url)), None)
+    app.state.schema_heads = script_heads(settings.database_url)
 
     app.add_exception_handler(LearningStoreError, handle_store_error)
     app.add_exception_handler(XapiHTTPError, handle_http_error)

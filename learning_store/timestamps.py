@@ -11,8 +11,12 @@ def utc_now() -> datetime:
 
 
 def to_stored_form(moment: datetime) -> str:
-    """``2026-01-02T03:04:05.678901Z``: fixed width, so string order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2026-01-02T03:04:05.678Z``: fixed width, so string order is time order.
+
+    Milliseconds, like the ``stored`` property the LRS returns: a client that passes a
+    returned ``stored`` back as ``since`` must not get that same statement again.
+    """
+    return to_xapi_form(moment)
 
 
 def to_xapi_form(moment: datetime) -> str:

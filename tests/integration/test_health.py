@@ -1,0 +1,33 @@
+"""Health, readiness and metrics endpoints."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from gateway.db import Database
+
+
+def test_healthz_and_readyz_on_a_migrated_database(client: TestClient) -> None:
+    """A migrated database is ready; the schema heads are reported."""
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["schema"]
+
+
+def test_readyz_fails_when_the_schema_is_behind(client: TestClient) -> None:
+    """A replica must not take traffic before ``gateway db upgrade`` ran."""
+    database: Database = client.app.state.database  # type: ignore[attr-defined]
+    with database.sessions.begin() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["schema"] == ["old"]
+
+
+def test_metrics_count_requests_by_area(client: TestClient) -> None:
+    """Prometheus text with per-area request counters."""
+    client.get("/xapi/about")
+    body = client.get("/metrics").text
+    assert 'gateway_http_requests_total{area="xapi",method="GET",status="200"}' in body
