@@ -9,7 +9,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import __version__, health
-from gateway.db import Database
+from gateway.catalog.routes import build_router as build_catalog_router
+from gateway.catalog.seed import seed_at_startup
+from gateway.catalog.settings import get_catalog_settings
+from gateway.db import Database, get_session
 from gateway.metrics import MetricsMiddleware
 from gateway.migrate import script_heads
 from gateway.settings import Settings, get_settings
@@ -27,6 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        seed_at_startup(
+            database.sessions,
+            activity_base=get_catalog_settings().resolve_activity_base(settings.public_url),
+        )
         yield
         database.dispose()
 
@@ -45,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(XapiHTTPError, handle_http_error)
     app.include_router(health.router)
     app.include_router(build_xapi_router(), prefix="/xapi")
+    app.include_router(build_catalog_router(get_session))
 
     # Order: the last added runs first. Alternate syntax must rewrite before CORS and
     # routing see the request; metrics wrap everything.

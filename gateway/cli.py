@@ -6,6 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.catalog.cli import register_cli as register_catalog_cli
 from gateway.settings import get_settings
 
 
@@ -128,7 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = creds.add_parser("revoke", help="revoke a client")
     revoke.add_argument("key")
     revoke.set_defaults(handler=_credentials_revoke)
+
+    register_catalog_cli(groups, _catalog_sessions)
     return parser
+
+
+def _catalog_sessions() -> sessionmaker[Session]:
+    from gateway.db import Database
+
+    return Database(get_settings().database_url).sessions
 
 
 def main(argv: Sequence[str] | None = None) -> int:

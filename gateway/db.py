@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
@@ -42,3 +42,10 @@ def get_database(request: Request) -> Database:
     """FastAPI dependency: the app's database."""
     database: Database = request.app.state.database
     return database
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request; the route owns the transaction."""
+    database: Database = request.app.state.database
+    with database.sessions() as session:
+        yield session

@@ -34,7 +34,8 @@ def _json(body: Any, request: Request, headers: dict[str, str] | None = None) ->
     return JSONResponse(body, headers=headers)
 
 
-@router.api_route("/about", methods=["GET", "HEAD"])
+@router.get("/about")
+@router.head("/about", include_in_schema=False)
 async def about(request: Request) -> Response:
     """Versions this LRS speaks; needs neither credentials nor a version header."""
     body = {
@@ -59,7 +60,8 @@ def _load_activity(session: Session, activity_id: str) -> dict[str, Any]:
     return activity
 
 
-@router.api_route("/activities", methods=["GET", "HEAD"])
+@router.get("/activities")
+@router.head("/activities", include_in_schema=False)
 async def get_activity(
     request: Request,
     ctx: XapiContext = Depends(xapi_context),
@@ -92,7 +94,8 @@ def _names_of(session: Session, key: str) -> list[str]:
     return names
 
 
-@router.api_route("/agents", methods=["GET", "HEAD"])
+@router.get("/agents")
+@router.head("/agents", include_in_schema=False)
 async def get_agents(
     request: Request,
     ctx: XapiContext = Depends(xapi_context),

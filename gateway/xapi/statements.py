@@ -93,7 +93,8 @@ async def post_statements(
     return JSONResponse(ids)
 
 
-@router.api_route("/statements", methods=["GET", "HEAD"])
+@router.get("/statements")
+@router.head("/statements", include_in_schema=False)
 async def get_statements(
     request: Request,
     ctx: XapiContext = Depends(xapi_context),

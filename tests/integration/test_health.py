@@ -31,3 +31,10 @@ def test_metrics_count_requests_by_area(client: TestClient) -> None:
     client.get("/xapi/about")
     body = client.get("/metrics").text
     assert 'gateway_http_requests_total{area="xapi",method="GET",status="200"}' in body
+
+
+def test_openapi_schema_builds_without_duplicate_operations(client: TestClient) -> None:
+    """The API documentation at /api/docs needs a valid OpenAPI document."""
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert "/xapi/statements" in response.json()["paths"]
