@@ -7,10 +7,30 @@ JSON keys, or in how a timestamp writes one instant.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 LRS_SET_PROPERTIES = ("stored", "authority", "version")
+_SECONDS_FRACTION = re.compile(r"(\d+)\.(\d+)S$")
+
+
+def _truncate_duration(value: Any) -> Any:
+    """xAPI 2.0 4.2.7: durations compare at 0.01 s precision (``0.1237S`` == ``0.12S``)."""
+    if not isinstance(value, str):
+        return value
+
+    def cut(match: re.Match[str]) -> str:
+        fraction = match.group(2)[:2].rstrip("0")
+        return f"{match.group(1)}.{fraction}S" if fraction else f"{match.group(1)}S"
+
+    return _SECONDS_FRACTION.sub(cut, value)
+
+
+def _with_truncated_duration(owner: dict[str, Any]) -> None:
+    result = owner.get("result")
+    if isinstance(result, dict) and "duration" in result:
+        owner["result"] = {**result, "duration": _truncate_duration(result["duration"])}
 
 
 def _normalize_timestamp(value: Any) -> Any:
@@ -42,6 +62,11 @@ def comparable(statement: dict[str, Any]) -> dict[str, Any]:
         if obj.get("objectType", "Activity") == "Activity":
             obj.setdefault("objectType", "Activity")
         result["object"] = obj
+    _with_truncated_duration(result)
+    if isinstance(result.get("object"), dict) and result["object"].get("objectType") == (
+        "SubStatement"
+    ):
+        _with_truncated_duration(result["object"])
     actor = result.get("actor")
     if isinstance(actor, dict) and "objectType" not in actor:
         result["actor"] = {**actor, "objectType": "Agent"}
