@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Order: the last added runs first. Alternate syntax must rewrite before CORS and
     # routing see the request; metrics wrap everything.
-    app.add_middleware(XapiVersionHeader)
+    app.add_middleware(XapiVersionHeader, default=settings.xapi_default_version)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],

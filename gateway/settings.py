@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     max_query_limit: int = Field(default=500, gt=0)
     cors_origins: str = "*"
+    # The X-Experience-API-Version a response carries when the request named no usable
+    # version (an error by definition). The 1.0.3 and 2.0 conformance suites disagree on
+    # this for the same request, so a deployment chooses; see docs/CONFORMANCE.md.
+    xapi_default_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -59,7 +59,9 @@ def negotiate_version(request: Request) -> XapiVersion:
     """The request's xAPI version; 400 when the header is missing or unsupported."""
     header = request.headers.get("X-Experience-API-Version")
     version = parse_version_header(header)
-    request.state.xapi_version_header = RESPONSE_VERSION[version or "2.0"]
+    request.state.xapi_version_header = (
+        RESPONSE_VERSION[version] if version else request.app.state.settings.xapi_default_version
+    )
     if header is None:
         raise XapiHTTPError(400, "X-Experience-API-Version: header is required")
     if version is None:

@@ -29,9 +29,10 @@ EXPOSED_HEADERS = [
 class XapiVersionHeader:
     """Adds X-Experience-API-Version to every /xapi response that lacks it."""
 
-    def __init__(self, app: ASGIApp, prefix: str = "/xapi/") -> None:
+    def __init__(self, app: ASGIApp, prefix: str = "/xapi/", default: str = "2.0.0") -> None:
         self.app = app
         self.prefix = prefix
+        self.default = default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
@@ -41,8 +42,13 @@ class XapiVersionHeader:
         for name, value in scope["headers"]:
             if name == b"x-experience-api-version":
                 requested = value
-        # A request without a usable version header is answered in the newest version.
-        version = "1.0.3" if requested.strip().startswith(b"1.0") else "2.0.0"
+        requested = requested.strip()
+        if requested.startswith(b"1.0"):
+            version = "1.0.3"
+        elif requested.startswith(b"2.0"):
+            version = "2.0.0"
+        else:
+            version = self.default
 
         statement_read = scope["method"] in ("GET", "HEAD") and scope["path"].rstrip("/").endswith(
             "/statements"

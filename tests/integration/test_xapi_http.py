@@ -119,3 +119,19 @@ def test_signed_statement_accepted_and_bad_signatures_rejected(client: TestClien
         assert response.status_code == 400
         assert named in response.json()["message"]
     assert count_statements(client) == 1
+
+
+def test_versionless_request_is_answered_in_the_configured_default_version(
+    client: TestClient,
+) -> None:
+    """Communication 3.3: a 400 for a missing version header still names a version."""
+    missing = client.get("/xapi/statements", headers={"X-Experience-API-Version": ""})
+    assert missing.status_code == 400
+    assert missing.headers["X-Experience-API-Version"] == "2.0.0"
+    client.app.state.settings = client.app.state.settings.model_copy(  # type: ignore[attr-defined]
+        update={"xapi_default_version": "1.0.3"}
+    )
+    missing = client.get("/xapi/statements", headers={"X-Experience-API-Version": ""})
+    assert missing.headers["X-Experience-API-Version"] == "1.0.3"
+    spoken = client.get("/xapi/statements", headers={"X-Experience-API-Version": "2.0.0"})
+    assert spoken.headers["X-Experience-API-Version"] == "2.0.0"
