@@ -19,8 +19,9 @@ case "$database" in
   postgresql)
     admin=${GATEWAY_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}
     name="gw_conformance_$$"
-    psql "${admin/+psycopg/}" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
+    psql "${admin/+psycopg/}" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" 2>/dev/null
     export GATEWAY_DATABASE_URL="${admin%/*}/$name"
+    drop_database() { psql "${admin/+psycopg/}" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"; }
     ;;
   *) echo "database must be sqlite or postgresql" >&2; exit 2 ;;
 esac
@@ -29,16 +30,33 @@ export GATEWAY_MAX_QUERY_LIMIT=${GATEWAY_MAX_QUERY_LIMIT:-500}
 "$gateway" db upgrade >/dev/null
 "$gateway" credentials create --name conformance --scope all --key conformance \
   --secret conformance-secret >/dev/null
-"$gateway" serve --port "$port" >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break
-  sleep 0.2
-done
+server=""
+stop_server() {
+  if [[ -n $server ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  server=""
+}
+restart_server() {
+  stop_server
+  GATEWAY_XAPI_DEFAULT_VERSION=$1 "$gateway" serve --port "$port" >>"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 50); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "server did not start; see $work/server.log" >&2
+  exit 1
+}
+cleanup() {
+  stop_server
+  if [[ $database == postgresql ]]; then drop_database; fi
+  rm -rf "$work/conformance.db"*
+}
+trap cleanup EXIT
 
 run_version() {
   local version=$1 out="$work/suite-$1.txt"
+  # The two suites expect different versions on responses to requests that name none.
+  restart_server "$version"
   (cd "$suite" && node bin/console_runner.js -e "http://127.0.0.1:$port/xapi" -a \
      -u conformance -p conformance-secret -x "$version" -z >"$out" 2>&1) || true
   local passed failed
