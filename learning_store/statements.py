@@ -11,14 +11,20 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from learning_store.agents import ifi_key
 from learning_store.comparison import same_statement
 from learning_store.database import is_sqlite
-from learning_store.errors import BadRequestError, ConflictError, StatementValidationError
+from learning_store.errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    StatementValidationError,
+)
 from learning_store.extraction import StatementKeys, extract_keys
 from learning_store.models import (
     Activity,
@@ -48,11 +54,30 @@ class AttachmentPart:
 
 @dataclass(frozen=True)
 class WriteContext:
-    """Who writes: the authority the LRS records and the client's id for ``read/mine``."""
+    """Who writes: the authority the LRS records and the client's id for ``read/mine``.
+
+    ``agent_ifi`` restricts the client to statements whose actor is that agent (launch
+    and cmi5 fetch tokens). ``policies`` are extra rules of the application above the
+    store (cmi5's statement rules for the LMS, say), run inside the write transaction.
+    """
 
     authority: dict[str, Any]
     client_id: int | None
     version: XapiVersion
+    agent_ifi: str | None = None
+    policies: tuple[StatementPolicy, ...] = ()
+
+
+class StatementPolicy(Protocol):
+    """A rule on incoming statements beyond xAPI's own; raise a store error to refuse.
+
+    Called with the validated, prepared statements of one request (ids, authority and
+    stored already set), before anything is written, in the same transaction.
+    """
+
+    def __call__(
+        self, session: Session, statements: Sequence[dict[str, Any]], context: WriteContext
+    ) -> None: ...
 
 
 def _hash_of(content: bytes, hex_length: int) -> str:
@@ -143,6 +168,16 @@ def _context_activities_as_arrays(statement: dict[str, Any]) -> None:
         }
 
 
+def _check_actor_restriction(statements: Sequence[dict[str, Any]], agent_ifi: str) -> None:
+    """A token issued for one learner may only write that learner's statements."""
+    for index, statement in enumerate(statements):
+        if ifi_key(statement["actor"]) != agent_ifi:
+            raise ForbiddenError(
+                f"statements[{index}].actor: these credentials may only write statements "
+                "of the learner they were issued for"
+            )
+
+
 def _lock_feed(session: Session) -> None:
     """Make feed positions commit in order, so a cursor never skips a late commit.
 
@@ -174,6 +209,8 @@ def store_statements(
     ids = [s["id"].lower() for s in statements]
     if len(set(ids)) != len(ids):
         raise BadRequestError("statements: the batch contains the same id more than once")
+    if context.agent_ifi is not None:
+        _check_actor_restriction(statements, context.agent_ifi)
     used_parts = _check_attachments(statements, parts)
     _lock_feed(session)
 
@@ -195,6 +232,8 @@ def store_statements(
             continue
         new_statements.append(statement)
 
+    for policy in context.policies:
+        policy(session, new_statements, context)
     voided_targets = _check_voiding(session, new_statements)
     _insert(session, new_statements, context, stored)
     if voided_targets:

@@ -26,7 +26,12 @@ from learning_store.queries import (
     get_statement,
     query_statements,
 )
-from learning_store.statements import WriteContext, get_attachments, store_statements
+from learning_store.statements import (
+    StatementPolicy,
+    WriteContext,
+    get_attachments,
+    store_statements,
+)
 from learning_store.timestamps import to_xapi_form, utc_now
 from learning_store.validation import parse_timestamp, validate_uuid
 
@@ -38,9 +43,16 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _write_context(ctx: XapiContext) -> WriteContext:
+def _write_context(ctx: XapiContext, request: Request) -> WriteContext:
+    policies: tuple[StatementPolicy, ...] = tuple(
+        getattr(request.app.state, "statement_policies", ())
+    )
     return WriteContext(
-        authority=ctx.identity.authority, client_id=ctx.identity.client_id, version=ctx.version
+        authority=ctx.identity.authority,
+        client_id=ctx.identity.client_id,
+        version=ctx.version,
+        agent_ifi=ctx.identity.agent_ifi,
+        policies=policies,
     )
 
 
@@ -69,7 +81,7 @@ async def put_statement(
             raise BadRequestError("id: does not match the statementId query parameter")
     else:
         statement = {**statement, "id": statement_id}
-    await database.run(store_statements, [statement], _write_context(ctx), parts)
+    await database.run(store_statements, [statement], _write_context(ctx, request), parts)
     return Response(status_code=204)
 
 
@@ -89,7 +101,7 @@ async def post_statements(
     batch = payload if isinstance(payload, list) else [payload]
     if not batch:
         raise BadRequestError("statements: the batch is empty")
-    ids = await database.run(store_statements, batch, _write_context(ctx), parts)
+    ids = await database.run(store_statements, batch, _write_context(ctx, request), parts)
     return JSONResponse(ids)
 
 
