@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+CODE := $(wildcard gateway learning_store migrations tests bench scripts)
 
 .PHONY: run test install lint typecheck format conformance bench clean
 
@@ -23,8 +24,8 @@ run: install
 	$(BIN)/gateway serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check gateway learning_store migrations tests bench scripts
-	$(BIN)/ruff format --check gateway learning_store migrations tests bench scripts
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/lint-imports
 
 typecheck: install
@@ -34,8 +35,8 @@ test: install lint typecheck
 	$(BIN)/pytest -q
 
 format: install
-	$(BIN)/ruff format gateway learning_store migrations tests bench scripts
-	$(BIN)/ruff check --fix gateway learning_store migrations tests bench scripts
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache gateway.db*

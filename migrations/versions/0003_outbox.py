@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0003_outbox"
 down_revision: str | None = "0002_catalog"
 branch_labels: str | Sequence[str] | None = None
