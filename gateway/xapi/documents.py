@@ -9,11 +9,11 @@ headers into a ``learning_store.documents`` call; the rules live there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -60,6 +60,7 @@ MAX_ACTIVITY_ID = 2048
 MAX_AGENT_KEY = 1024
 MAX_DOCUMENT_ID = 1024
 ALL_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Awaitable[Response]])
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,23 @@ async def _write(
     return Response(status_code=204)
 
 
+def _route_each_method(path: str) -> Callable[[EndpointT], EndpointT]:
+    """Register one route per method, so the OpenAPI document has distinct operations."""
+
+    def decorate(endpoint: EndpointT) -> EndpointT:
+        for method in ALL_METHODS:
+            router.add_api_route(
+                path,
+                endpoint,
+                methods=[method],
+                operation_id=f"{endpoint.__name__}_{method.lower()}",
+                include_in_schema=method != "HEAD",
+            )
+        return endpoint
+
+    return decorate
+
+
 async def _handle(
     request: Request, spec: ResourceSpec, ctx: XapiContext, database: Database
 ) -> Response:
@@ -319,7 +337,7 @@ async def _handle(
     return await _write(request, spec, ctx, database)
 
 
-@router.api_route("/activities/state", methods=ALL_METHODS)
+@_route_each_method("/activities/state")
 async def state_resource(
     request: Request,
     ctx: XapiContext = Depends(xapi_context),
@@ -333,7 +351,7 @@ async def state_resource(
     return await _handle(request, STATE, ctx, database)
 
 
-@router.api_route("/activities/profile", methods=ALL_METHODS)
+@_route_each_method("/activities/profile")
 async def activity_profile_resource(
     request: Request,
     ctx: XapiContext = Depends(xapi_context),
@@ -343,7 +361,7 @@ async def activity_profile_resource(
     return await _handle(request, ACTIVITY_PROFILE, ctx, database)
 
 
-@router.api_route("/agents/profile", methods=ALL_METHODS)
+@_route_each_method("/agents/profile")
 async def agent_profile_resource(
     request: Request,
     ctx: XapiContext = Depends(xapi_context),

@@ -20,7 +20,8 @@ def test_readyz_fails_when_the_schema_is_behind(client: TestClient) -> None:
     """A replica must not take traffic before ``gateway db upgrade`` ran."""
     database: Database = client.app.state.database  # type: ignore[attr-defined]
     with database.sessions.begin() as session:
-        session.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+        session.execute(text("DELETE FROM alembic_version"))
+        session.execute(text("INSERT INTO alembic_version (version_num) VALUES ('old')"))
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["schema"] == ["old"]
