@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import __version__, health
+from gateway import __version__, health, home
 from gateway.catalog.routes import build_router as build_catalog_router
 from gateway.catalog.seed import seed_at_startup
 from gateway.catalog.settings import get_catalog_settings
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(LearningStoreError, handle_store_error)
     app.add_exception_handler(XapiHTTPError, handle_http_error)
     app.include_router(health.router)
+    app.include_router(home.router)
     app.include_router(build_xapi_router(), prefix="/xapi")
     app.include_router(build_catalog_router(get_session))
 

@@ -39,3 +39,12 @@ def test_openapi_schema_builds_without_duplicate_operations(client: TestClient) 
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     assert "/xapi/statements" in response.json()["paths"]
+
+
+def test_home_page_names_the_xapi_endpoint_in_vietnamese_first(client: TestClient) -> None:
+    """The landing page tells an admin where the LRS is, Vietnamese before English."""
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.text
+    assert "/xapi/" in text
+    assert text.index("Danh mục học liệu") < text.index("module catalog")
