@@ -250,3 +250,28 @@ def test_read_mine_scope_sees_only_own_statements(app: object, client: TestClien
     assert [s["id"] for s in seen] == [own["id"]]
     denied = client.post("/xapi/statements?x=1", json=own, headers=auth)
     assert denied.status_code == 400
+
+
+def test_oversized_attachment_is_rejected_with_413_and_nothing_stored(client: TestClient) -> None:
+    """One attachment over GATEWAY_MAX_ATTACHMENT_BYTES is refused; the batch stores none."""
+    client.app.state.settings = client.app.state.settings.model_copy(  # type: ignore[attr-defined]
+        update={"max_attachment_bytes": 100}
+    )
+    content = b"x" * 101
+    sent = statement()
+    sent["attachments"] = [
+        {
+            "usageType": "http://id.tincanapi.com/attachment/supporting_media",
+            "display": {"en-US": "big"},
+            "contentType": "application/octet-stream",
+            "length": len(content),
+            "sha2": hashlib.sha256(content).hexdigest(),
+        }
+    ]
+    body, content_type = multipart(
+        [sent, statement()], [("application/octet-stream", content, None)]
+    )
+    response = client.post("/xapi/statements", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 413
+    assert "part 1" in response.json()["message"]
+    assert count_statements(client) == 0
