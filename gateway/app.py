@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import __version__, health, home
+from gateway.bdtx.routes import build_router as build_bdtx_router
+from gateway.bdtx.settings import get_bdtx_settings
 from gateway.catalog.routes import build_router as build_catalog_router
 from gateway.catalog.seed import seed_at_startup
 from gateway.catalog.settings import get_catalog_settings
@@ -16,6 +19,7 @@ from gateway.db import Database, get_session
 from gateway.metrics import MetricsMiddleware
 from gateway.migrate import script_heads
 from gateway.settings import Settings, get_settings
+from gateway.worker import start_embedded_workers
 from gateway.xapi.alternate import AlternateRequestSyntax
 from gateway.xapi.errors import XapiHTTPError, handle_http_error, handle_store_error
 from gateway.xapi.headers import ALLOWED_HEADERS, EXPOSED_HEADERS, XapiVersionHeader
@@ -34,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.sessions,
             activity_base=get_catalog_settings().resolve_activity_base(settings.public_url),
         )
+        workers = start_embedded_workers(settings.embedded_workers, database)
         yield
+        await asyncio.to_thread(workers.stop)
         database.dispose()
 
     app = FastAPI(
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(build_xapi_router(), prefix="/xapi")
     app.include_router(build_catalog_router(get_session))
+    app.include_router(build_bdtx_router(get_session, get_bdtx_settings()))
 
     # Order: the last added runs first. Alternate syntax must rewrite before CORS and
     # routing see the request; metrics wrap everything.

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.bdtx.cli import register_cli as register_bdtx_cli
 from gateway.catalog.cli import register_cli as register_catalog_cli
 from gateway.settings import get_settings
+from gateway.temis.cli import register_cli as register_temis_cli
+from gateway.worker import register_cli as register_worker_cli
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -133,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.set_defaults(handler=_credentials_revoke)
 
     register_catalog_cli(groups, _catalog_sessions)
+    register_bdtx_cli(groups, _catalog_sessions)
+    register_temis_cli(groups, _catalog_sessions)
+    register_worker_cli(groups)
     return parser
 
 

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from learning_store.models import Base, BigIntPK
@@ -123,6 +133,50 @@ def enqueue(
     return True
 
 
+def enqueue_many(
+    session: Session,
+    items: Sequence[tuple[str, str, dict[str, Any], str | None, int | None]],
+) -> int:
+    """Queue many ``(kind, key, payload, source, ledger_ref)`` at once; returns how many.
+
+    Same rule as :func:`enqueue` (a (kind, key) already queued is skipped), with one
+    lookup and one insert for the whole batch.
+    """
+    if not items:
+        return 0
+    wanted = {(kind, key) for kind, key, *_ in items}
+    existing: set[tuple[str, str]] = {
+        (kind, key)
+        for kind, key in session.execute(
+            select(OutboxItem.kind, OutboxItem.key).where(
+                OutboxItem.key.in_(sorted({key for _, key in wanted}))
+            )
+        )
+    }
+    now = _now()
+    rows: list[dict[str, Any]] = []
+    for kind, key, payload, source, ledger_ref in items:
+        if (kind, key) in existing:
+            continue
+        existing.add((kind, key))
+        rows.append(
+            {
+                "kind": kind,
+                "key": key,
+                "payload_json": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "source": source,
+                "ledger_ref": ledger_ref,
+            }
+        )
+    if rows:
+        session.execute(insert(OutboxItem), rows)
+    return len(rows)
+
+
 def claim(
     session: Session, kinds: Sequence[str], limit: int, lease_seconds: float = 60.0
 ) -> list[Claimed]:
@@ -170,6 +224,9 @@ def mark_failed(
     item = session.get(OutboxItem, item_id)
     if item is None:
         return DEAD
+    if item.status == DELIVERED:
+        # Another worker (whose lease came after ours ran out) already delivered it.
+        return DELIVERED
     item.attempts += 1
     item.last_error = error[:2000]
     item.lease_until = None
