@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from gateway import __version__, health, home
 from gateway.bdtx.routes import build_router as build_bdtx_router
 from gateway.bdtx.settings import get_bdtx_settings
+from gateway.catalog.content_wiring import mount_content, start_content
 from gateway.catalog.routes import build_router as build_catalog_router
 from gateway.catalog.seed import seed_at_startup
 from gateway.catalog.settings import get_catalog_settings
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.sessions,
             activity_base=get_catalog_settings().resolve_activity_base(settings.public_url),
         )
+        start_content(_app, database.sessions, settings.environment)
         workers = start_embedded_workers(settings.embedded_workers, database)
         yield
         await asyncio.to_thread(workers.stop)
@@ -60,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(build_xapi_router(), prefix="/xapi")
     app.include_router(build_catalog_router(get_session))
+    mount_content(
+        app, get_session, public_url=settings.public_url, environment=settings.environment
+    )
     app.include_router(build_bdtx_router(get_session, get_bdtx_settings()))
 
     # Order: the last added runs first. Alternate syntax must rewrite before CORS and
