@@ -17,6 +17,7 @@ from gateway.catalog.routes import build_router as build_catalog_router
 from gateway.catalog.seed import seed_at_startup
 from gateway.catalog.settings import get_catalog_settings
 from gateway.db import Database, get_session
+from gateway.lti.wiring import mount_lti, start_lti
 from gateway.metrics import MetricsMiddleware
 from gateway.migrate import script_heads
 from gateway.settings import Settings, get_settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.sessions,
             activity_base=get_catalog_settings().resolve_activity_base(settings.public_url),
         )
+        start_lti(_app)
         start_content(_app, database.sessions, settings.environment)
         workers = start_embedded_workers(settings.embedded_workers, database)
         yield
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app, get_session, public_url=settings.public_url, environment=settings.environment
     )
     app.include_router(build_bdtx_router(get_session, get_bdtx_settings()))
+    mount_lti(app, database, settings.public_url, settings.secret_key.get_secret_value())
 
     # Order: the last added runs first. Alternate syntax must rewrite before CORS and
     # routing see the request; metrics wrap everything.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.bdtx.cli import register_cli as register_bdtx_cli
 from gateway.catalog.cli import register_cli as register_catalog_cli
 from gateway.catalog.content_cli import register_cli as register_content_cli
+from gateway.lti.cli import register_cli as register_lti_cli
 from gateway.settings import get_settings
 from gateway.temis.cli import register_cli as register_temis_cli
 from gateway.worker import register_cli as register_worker_cli
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bdtx_cli(groups, _catalog_sessions)
     register_temis_cli(groups, _catalog_sessions)
     register_worker_cli(groups)
+    register_lti_cli(groups, _catalog_sessions)
     return parser
 
 

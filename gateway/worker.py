@@ -14,7 +14,6 @@ whatever the failed step had claimed comes back when its lease ends.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import signal
 import threading
@@ -74,15 +73,11 @@ def delivery_task(
 
 def lti_task(database: Database, settings: TemisSettings) -> Task:
     """Grade passback, delivered by the LTI tool's consumer (``gateway.lti.scores``)."""
+    from gateway.lti.scores import deliver_scores
 
     def step() -> int:
-        # Imported late: a build without the LTI tool still runs the other tasks.
-        try:
-            scores = importlib.import_module("gateway.lti.scores")
-        except ImportError:
-            return 0
-        report = scores.deliver_scores(database, settings.batch_size, policy=settings.retry_policy)
-        return int(report.delivered + report.retried + report.dead)
+        report = deliver_scores(database, settings.batch_size, policy=settings.retry_policy)
+        return report.delivered + report.retried + report.dead
 
     return Task(LTI_SCORE, step)
 
