@@ -16,6 +16,7 @@ from gateway.catalog.content_wiring import mount_content, start_content
 from gateway.catalog.routes import build_router as build_catalog_router
 from gateway.catalog.seed import seed_at_startup
 from gateway.catalog.settings import get_catalog_settings
+from gateway.credit_rules import credit_rule_on_install
 from gateway.db import Database, get_session
 from gateway.lti.wiring import mount_lti, start_lti
 from gateway.metrics import MetricsMiddleware
@@ -65,7 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_xapi_router(), prefix="/xapi")
     app.include_router(build_catalog_router(get_session))
     mount_content(
-        app, get_session, public_url=settings.public_url, environment=settings.environment
+        app,
+        get_session,
+        public_url=settings.public_url,
+        environment=settings.environment,
+        on_installed=credit_rule_on_install,
     )
     app.include_router(build_bdtx_router(get_session, get_bdtx_settings()))
     mount_lti(app, database, settings.public_url, settings.secret_key.get_secret_value())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.bdtx.cli import register_cli as register_bdtx_cli
 from gateway.catalog.cli import register_cli as register_catalog_cli
 from gateway.catalog.content_cli import register_cli as register_content_cli
+from gateway.catalog.content_models import ContentPackage
 from gateway.lti.cli import register_cli as register_lti_cli
 from gateway.settings import get_settings
 from gateway.temis.cli import register_cli as register_temis_cli
@@ -138,12 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.set_defaults(handler=_credentials_revoke)
 
     register_catalog_cli(groups, _catalog_sessions)
-    register_content_cli(groups, _catalog_sessions, lambda: get_settings().public_url)
+    register_content_cli(
+        groups,
+        _catalog_sessions,
+        lambda: get_settings().public_url,
+        on_installed=_credit_rule_on_install,
+    )
     register_bdtx_cli(groups, _catalog_sessions)
     register_temis_cli(groups, _catalog_sessions)
     register_worker_cli(groups)
     register_lti_cli(groups, _catalog_sessions)
     return parser
+
+
+def _credit_rule_on_install(session: Session, package: ContentPackage) -> None:
+    from gateway.credit_rules import credit_rule_on_install
+
+    credit_rule_on_install(session, package)
 
 
 def _catalog_sessions() -> sessionmaker[Session]:
