@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -41,6 +42,16 @@ def claims(**changes: Any) -> dict[str, Any]:
     return base
 
 
+@dataclass(frozen=True)
+class Ago:
+    """A time ``seconds`` before the moment the test runs (negative: in the future)."""
+
+    seconds: int
+
+    def now(self) -> int:
+        return int(time.time()) - self.seconds
+
+
 def check(value: dict[str, Any]) -> None:
     check_claims(value, issuer=ISSUER, client_id=CLIENT, settings=SETTINGS)
 
@@ -54,18 +65,21 @@ def check(value: dict[str, Any]) -> None:
         ({"aud": [CLIENT, "other"], "azp": "other"}, "azp"),
         ({"azp": "other"}, "azp"),
         ({"exp": None}, "exp"),
-        ({"exp": int(time.time()) - 120}, "exp"),
+        ({"exp": Ago(120)}, "exp"),
         ({"iat": None}, "iat"),
-        ({"iat": int(time.time()) + 300}, "iat in the future"),
-        ({"iat": int(time.time()) - 400}, "older"),
+        ({"iat": Ago(-300)}, "iat in the future"),
+        ({"iat": Ago(400)}, "older"),
         ({"nonce": None}, "nonce"),
         ({"exp": True}, "exp"),
     ],
 )
 def test_claim_rules(changes: dict[str, Any], detail: str) -> None:
     """Security Framework §5.1.3: iss, aud, azp, exp, iat (5 minutes + leeway), nonce."""
+    # Times are taken when the test runs, not when it is collected: a long suite must
+    # not turn "300 s in the future" into "now".
+    resolved = {k: v.now() if isinstance(v, Ago) else v for k, v in changes.items()}
     with pytest.raises(TokenError) as caught:
-        check(claims(**changes))
+        check(claims(**resolved))
     assert detail in (caught.value.detail or "")
 
 
