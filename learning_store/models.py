@@ -77,6 +77,8 @@ class Statement(Base):
         Index("ix_xapi_statement_actor", "actor_ifi", "seq"),
         Index("ix_xapi_statement_object", "object_key", "seq"),
         Index("ix_xapi_statement_registration", "registration", "seq"),
+        # The StatementRef rule of queries walks only StatementRef statements.
+        Index("ix_xapi_statement_type", "object_type", "seq"),
     )
 
 
