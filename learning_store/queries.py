@@ -57,6 +57,7 @@ class StatementPage:
 
     statements: list[str]  # exact JSON texts, in result order
     more: str | None
+    latest_stored: str | None = None  # newest ``stored`` on the page (stored form)
 
 
 def stored_bound(moment: datetime) -> str:
@@ -122,7 +123,9 @@ def _referencing_seqs(flt: StatementFilter) -> Select[Any]:
             origin.object_key.label("target"),
             literal_column("1").label("depth"),
         )
-        .where(origin.object_type == "StatementRef", *_bounds(origin, flt))
+        # A literal, not a bound parameter, so both databases can use the partial index
+        # ix_xapi_statement_refs (a planner cannot prove ``object_type = ?`` implies it).
+        .where(origin.object_type == literal_column("'StatementRef'"), *_bounds(origin, flt))
         .cte("ref_chain", recursive=True)
     )
     hop = aliased(Statement)
@@ -152,9 +155,11 @@ def query_statements(session: Session, flt: StatementFilter, page_size: int) -> 
         first_page = direct.order_by(order).limit(limit + 1).subquery()
         candidates = union(select(first_page.c.seq), _referencing_seqs(flt)).subquery()
         seq_source: Any = select(candidates.c[0])
-        query = select(Statement.seq, Statement.full_json).where(Statement.seq.in_(seq_source))
+        query = select(Statement.seq, Statement.stored, Statement.full_json).where(
+            Statement.seq.in_(seq_source)
+        )
     else:
-        query = select(Statement.seq, Statement.full_json).where(
+        query = select(Statement.seq, Statement.stored, Statement.full_json).where(
             *_matches(Statement, flt), *_bounds(Statement, flt)
         )
     rows = session.execute(query.order_by(order).limit(limit + 1)).all()
@@ -163,7 +168,8 @@ def query_statements(session: Session, flt: StatementFilter, page_size: int) -> 
     if len(rows) > limit:
         rows = rows[:limit]
         more = encode_more(replace(flt, after_seq=rows[-1].seq))
-    return StatementPage([row.full_json for row in rows], more)
+    latest = max((row.stored for row in rows), default=None)
+    return StatementPage([row.full_json for row in rows], more, latest)
 
 
 def get_statement(session: Session, statement_id: str, voided: bool) -> str:

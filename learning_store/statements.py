@@ -11,9 +11,9 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, literal_column, select, text, update
 from sqlalchemy.orm import Session
 
 from learning_store.agents import ifi_key
@@ -187,8 +187,6 @@ def _lock_feed(session: Session) -> None:
     SQLite already allows one writer at a time.
     """
     if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
-        from sqlalchemy import text
-
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
 
 
@@ -280,6 +278,11 @@ def _insert(
     early_voided = set(
         session.scalars(
             select(Statement.object_key).where(
+                # Voiding statements are StatementRefs: the literal lets both databases use
+                # the small partial index ix_xapi_statement_refs. On PostgreSQL a generic
+                # plan for ``object_key IN (...)`` otherwise becomes a sequential scan that
+                # grows with the table (12 distinct activity ids make each value look common).
+                Statement.object_type == literal_column("'StatementRef'"),
                 Statement.is_voiding.is_(True),
                 Statement.object_key.in_([s["id"].lower() for s in statements]),
             )
@@ -307,22 +310,72 @@ def _insert(
                 "full_json": json.dumps(statement, ensure_ascii=False, separators=(",", ":")),
             }
         )
-    seqs = list(
-        session.scalars(
-            insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_insert(session, rows, keys_list)
+        return
+    # Core, not the ORM bulk path: that drops None values from each row (rows with and
+    # without a registration then need separate INSERTs) and, with sort_by_parameter_order,
+    # inserts one row at a time on SQLite. RETURNING order is not guaranteed on SQLite: the
+    # id maps each row to its seq.
+    table = cast(Table, Statement.__table__)
+    seq_of = {
+        statement_id: seq
+        for statement_id, seq in session.execute(
+            insert(table).returning(table.c.statement_id, table.c.seq), rows
         )
-    )
+    }
     agent_rows: list[dict[str, Any]] = []
     activity_rows: list[dict[str, Any]] = []
-    for seq, keys in zip(seqs, keys_list, strict=True):
+    for row, keys in zip(rows, keys_list, strict=True):
+        seq = seq_of[row["statement_id"]]
         agent_rows.extend({"seq": seq, "ifi": ifi, "direct": d} for ifi, d in keys.agents.items())
         activity_rows.extend(
             {"seq": seq, "activity_id": a, "direct": d} for a, d in keys.activities.items()
         )
     if agent_rows:
-        session.execute(insert(StatementAgent), agent_rows)
+        session.execute(insert(cast(Table, StatementAgent.__table__)), agent_rows)
     if activity_rows:
-        session.execute(insert(StatementActivity), activity_rows)
+        session.execute(insert(cast(Table, StatementActivity.__table__)), activity_rows)
+
+
+def _copy_insert(
+    session: Session, rows: list[dict[str, Any]], keys_list: list[StatementKeys]
+) -> None:
+    """PostgreSQL: take the batch's feed positions from the sequence (in order: the feed
+    lock is held), then COPY the rows of the three tables.
+
+    A multi-row INSERT ... VALUES of 100 statements is SQL text of ~1,400 placeholders that
+    psycopg re-parses in Python on every call (it caches only texts under 4 kB), and an
+    executemany runs one server statement per side-table row; COPY sends short SQL and
+    encodes the rows in C.
+    """
+    connection = session.connection()
+    seqs = sorted(
+        connection.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('xapi_statement', 'seq')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": len(rows)},
+        ).scalars()
+    )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    columns = ["seq", *rows[0]]
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY xapi_statement ({', '.join(columns)}) FROM STDIN") as copy:
+            for seq, row in zip(seqs, rows, strict=True):
+                copy.write_row((seq, *row.values()))
+        with cursor.copy("COPY xapi_statement_agent (seq, ifi, direct) FROM STDIN") as copy:
+            for seq, keys in zip(seqs, keys_list, strict=True):
+                for ifi, direct in keys.agents.items():
+                    copy.write_row((seq, ifi, direct))
+        with cursor.copy(
+            "COPY xapi_statement_activity (seq, activity_id, direct) FROM STDIN"
+        ) as copy:
+            for seq, keys in zip(seqs, keys_list, strict=True):
+                for activity_id, direct in keys.activities.items():
+                    copy.write_row((seq, activity_id, direct))
 
 
 def _store_attachment_parts(
