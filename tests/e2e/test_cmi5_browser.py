@@ -30,22 +30,11 @@ import httpx
 import pytest
 
 from tests.conftest import basic_auth
+from tests.e2e.browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS
 from tests.e2e.conftest import LiveServer, start_server
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
 ADMIN_TOKEN = "content-admin-token-for-tests"
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 SESSION_ID = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"

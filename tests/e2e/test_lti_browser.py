@@ -12,26 +12,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS
 from tests.e2e.lti_platform import TestPlatform, ToolServer, run_tool, serve
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
 
 
 def chromium_driver(user_data_dir: str, block_all_cookies: bool = False):  # type: ignore[no-untyped-def]
