@@ -29,6 +29,8 @@ a { color: #0b6e4f; }
 
 _LINKS = (
     ("/catalog", "Danh mục học liệu BDTX", "BDTX module catalog"),
+    ("/lti/setup", "Kết nối Moodle / Canvas (LTI 1.3)", "Connect Moodle / Canvas (LTI 1.3)"),
+    ("/lti/canvas.json", "Cấu hình Canvas (JSON)", "Canvas developer key (JSON)"),
     ("/api/docs", "Tài liệu API (OpenAPI)", "API documentation (OpenAPI)"),
     ("/readyz", "Tình trạng hệ thống", "Readiness"),
 )
