@@ -628,6 +628,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "server_workers": 1,
             "query_rounds_per_kind": args.query_rounds,
             "query_concurrency": 1,
+            "embedded_workers": not args.no_embedded_workers,
         },
         "runs": [],
     }
@@ -640,6 +641,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             **os.environ,
             "GATEWAY_DATABASE_URL": store.url,
             "GATEWAY_LOG_LEVEL": args.log_level,
+            # The default single-node set-up also runs the BDTX ledger and outbox workers
+            # in the web process; they read every stored statement from the feed.
+            "GATEWAY_EMBEDDED_WORKERS": "false" if args.no_embedded_workers else "true",
         }
         log = Path(tempfile.gettempdir()) / f"lrs_bench_{args.database}_c{concurrency}.log"
         try:
@@ -708,7 +712,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def markdown(report: dict[str, Any]) -> str:
     db = report["database"]
     lines = [
-        f"### {db}: {report['workload']['statements']} statements, 1 server worker",
+        f"### {db}: {report['workload']['statements']} statements, 1 server worker, "
+        f"embedded workers {'on' if report['workload']['embedded_workers'] else 'off'}",
         "",
         "| clients | ingest st/s | batch p50 ms | batch p95 ms | invalid-batch p50 ms "
         "| batch p50 / invalid p50 | healthz p50 ms |",
@@ -765,6 +770,11 @@ def main() -> int:
         "--log-level", default="info", help="server log level (info: access log on)"
     )
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument(
+        "--no-embedded-workers",
+        action="store_true",
+        help="run the server without the in-process ledger/outbox workers (the LRS alone)",
+    )
     parser.add_argument(
         "--no-analyze", action="store_true", help="PostgreSQL: skip ANALYZE after ingestion"
     )
