@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, union
 from sqlalchemy.orm import Session, aliased
 
+from learning_store.database import is_sqlite
 from learning_store.errors import BadRequestError, NotFoundError
 from learning_store.models import Statement, StatementActivity, StatementAgent
 from learning_store.timestamps import to_stored_form
@@ -109,6 +110,13 @@ def _bounds(table: Any, flt: StatementFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# Built once: an ``aliased()`` builds proxies of every column of the table, which cost
+# more than the rest of the query construction when made anew for every request.
+_REF_ORIGIN = aliased(Statement, name="ref_origin")
+_REF_HOP = aliased(Statement, name="ref_hop")
+_REF_TARGET = aliased(Statement, name="ref_target")
+
+
 def _referencing_seqs(flt: StatementFilter) -> Select[Any]:
     """Statements whose StatementRef chain reaches a statement matching the filters.
 
@@ -116,7 +124,7 @@ def _referencing_seqs(flt: StatementFilter) -> Select[Any]:
     the non-time filters when its target does, recursively. Only StatementRef statements
     (voidings, mostly: few) are walked, so the cost does not grow with the table.
     """
-    origin = aliased(Statement)
+    origin = _REF_ORIGIN
     chain = (
         select(
             origin.seq.label("origin"),
@@ -128,7 +136,7 @@ def _referencing_seqs(flt: StatementFilter) -> Select[Any]:
         .where(origin.object_type == literal_column("'StatementRef'"), *_bounds(origin, flt))
         .cte("ref_chain", recursive=True)
     )
-    hop = aliased(Statement)
+    hop = _REF_HOP
     chain = chain.union_all(
         select(chain.c.origin, hop.object_key, chain.c.depth + 1).where(
             hop.statement_id == chain.c.target,
@@ -136,7 +144,7 @@ def _referencing_seqs(flt: StatementFilter) -> Select[Any]:
             chain.c.depth < MAX_REFERENCE_DEPTH,
         )
     )
-    target = aliased(Statement)
+    target = _REF_TARGET
     return select(chain.c.origin).where(
         target.statement_id == chain.c.target, *_matches(target, flt)
     )
@@ -150,9 +158,31 @@ def query_statements(session: Session, flt: StatementFilter, page_size: int) -> 
     order = Statement.seq.asc() if flt.ascending else Statement.seq.desc()
 
     direct = select(Statement.seq).where(*_matches(Statement, flt), *_bounds(Statement, flt))
+    page_order = order
+    if flt.agent_ifi is not None and is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+        # SQLite otherwise walks the verb's (or the whole feed's) index entries testing
+        # each against the agent's list; walking the agent's own (ifi, seq) entries in
+        # feed order stops after one page. (PostgreSQL plans the IN form better for
+        # long pages, so it keeps it.)
+        agent = StatementAgent
+        by_agent = [agent.ifi == flt.agent_ifi]
+        if not flt.related_agents:
+            by_agent.append(agent.direct.is_(True))
+        if flt.top_seq is not None:
+            by_agent.append(agent.seq <= flt.top_seq)
+        direct = (
+            select(Statement.seq)
+            .join(agent, agent.seq == Statement.seq)
+            .where(
+                *by_agent,
+                *_matches(Statement, replace(flt, agent_ifi=None)),
+                *_bounds(Statement, flt),
+            )
+        )
+        page_order = agent.seq.asc() if flt.ascending else agent.seq.desc()
     if flt.has_reference_filters():
         # SQLite refuses LIMIT inside a UNION member unless it is wrapped in a subquery.
-        first_page = direct.order_by(order).limit(limit + 1).subquery()
+        first_page = direct.order_by(page_order).limit(limit + 1).subquery()
         candidates = union(select(first_page.c.seq), _referencing_seqs(flt)).subquery()
         seq_source: Any = select(candidates.c[0])
         query = select(Statement.seq, Statement.stored, Statement.full_json).where(
