@@ -135,12 +135,7 @@ def _prepare(raw: Any, index: int, context: WriteContext, stored_xapi: str) -> d
     statement = dict(raw)
     if "id" not in statement:
         statement["id"] = str(uuid.uuid4())
-    verb = statement["verb"]["id"]
     obj = statement["object"]
-    if verb == VOIDED_VERB and obj.get("objectType") != "StatementRef":
-        raise StatementValidationError(
-            f"statements[{index}].object: a voiding statement's object must be a StatementRef"
-        )
     _context_activities_as_arrays(statement)
     if obj.get("objectType") == "SubStatement":
         statement["object"] = dict(obj)
